@@ -1,0 +1,40 @@
+# sib-detection. Set-up on a fresh machine: `make up` (dev stack on local Docker) and `make test`.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STACK ?= dev
+PULUMI_MIN_VERSION := 3.208.0
+# Local file backend inside the repo unless PULUMI_BACKEND_URL is set: no Pulumi Cloud account needed.
+export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
+STACK_TARGET = $(shell grep -E '^\s*sib-detection:target:' stacks/Pulumi.$(STACK).yaml | awk '{print $$2}')
+
+.PHONY: up preview test bench preflight-up preflight-preview
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python tools/bench.py
+
+stack-select = mkdir -p .pulumi-state && pulumi stack select --create $(STACK) --secrets-provider passphrase
+
+preflight-up:
+	@scripts/preflight.sh $(PULUMI_MIN_VERSION) docker
+
+preflight-preview:
+	@scripts/preflight.sh $(PULUMI_MIN_VERSION) $(or $(STACK_TARGET),kubernetes)
+
+# `make up` is the dev stack, whatever STACK says.
+up: STACK = dev
+up: preflight-up $(BIN)/.installed
+	$(stack-select)
+	pulumi up --stack dev
+
+preview: preflight-preview $(BIN)/.installed
+	$(stack-select)
+	pulumi preview --diff --stack $(STACK)

@@ -1,0 +1,1 @@
+"""sib-detection building blocks: settings, pure renderers and the ComponentResources."""

@@ -1,0 +1,58 @@
+"""Which file lands where, with which mode, in each container: shared by every target.
+
+Private keys and the Sidekick config (it can hold output credentials) are secret and never
+world-readable. Falco runs as root, so its key is 0400. Falcosidekick runs as UID 1234 and the
+files a target delivers are owned by root, so its secrets are 0440 and readable through the
+group the target gives Sidekick (GID 0 on Docker, the pod's fsGroup on Kubernetes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components import wiring as w
+from components.artifacts import Artifacts
+from components.pki import Pki
+
+PUBLIC = 0o444
+FALCO_CONFIG_MODE = 0o644
+ROOT_SECRET = 0o400
+GROUP_SECRET = 0o440
+
+
+@dataclass(frozen=True)
+class ContainerFile:
+    path: str
+    content: Any  # str or pulumi.Output[str]
+    mode: int
+    secret: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def falco_files(artifacts: Artifacts, pki: Pki | None) -> list[ContainerFile]:
+    files = [ContainerFile(w.FALCO_CONFIG, artifacts.falco_yaml, FALCO_CONFIG_MODE)]
+    files += [ContainerFile(f"{w.FALCO_RULES_DIR}/{name}", text, FALCO_CONFIG_MODE) for name, text in artifacts.rules]
+    if pki is not None and pki.falco_client is not None:
+        files += [
+            ContainerFile(w.FALCO_TLS.ca, pki.ca_cert_pem, PUBLIC),
+            ContainerFile(w.FALCO_TLS.cert, pki.falco_client.cert_pem, PUBLIC),
+            ContainerFile(w.FALCO_TLS.key, pki.falco_client.key_pem, ROOT_SECRET, secret=True),
+        ]
+    return files
+
+
+def sidekick_files(artifacts: Artifacts, pki: Pki | None) -> list[ContainerFile]:
+    files = [ContainerFile(w.SIDEKICK_CONFIG, pulumi.Output.secret(artifacts.sidekick_yaml), GROUP_SECRET, secret=True)]
+    if pki is not None:
+        files += [
+            ContainerFile(w.SIDEKICK_TLS.ca, pki.ca_cert_pem, PUBLIC),
+            ContainerFile(w.SIDEKICK_TLS.cert, pki.server.cert_pem, PUBLIC),
+            ContainerFile(w.SIDEKICK_TLS.key, pki.server.key_pem, GROUP_SECRET, secret=True),
+        ]
+    return files
