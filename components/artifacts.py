@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from components.falco_config import render_falco_config
 from components.settings import ROOT, Settings
 from components.sidekick_config import render_sidekick_config
 from components.wiring import Wiring
+from components.yamlio import to_yaml
 
 RULES_DIR = ROOT / "rules"
-
-
-def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=120)
 
 
 @dataclass(frozen=True)

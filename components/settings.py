@@ -440,9 +440,9 @@ def from_pulumi_config() -> Settings:
 
 def project_file() -> dict[str, Any]:
     """Pulumi.yaml, parsed."""
-    import yaml
+    from components.yamlio import load_yaml
 
-    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    return load_yaml((ROOT / "Pulumi.yaml").read_text())
 
 
 def from_stack_file(stack: str, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -450,11 +450,11 @@ def from_stack_file(stack: str, overrides: Mapping[str, Any] | None = None) -> S
 
     Secure values cannot be decrypted here: they load as a marked placeholder and their keys as secret.
     """
-    import yaml
+    from components.yamlio import load_yaml
 
     project_defaults = {f"{PROJECT}:{name}": spec["default"]
                         for name, spec in (project_file().get("config") or {}).items() if "default" in spec}
-    stack_config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
+    stack_config = load_yaml((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
     secret_keys = {k for k, v in stack_config.items() if _holds_secure(v)}
     merged = {**project_defaults, **{k: _placeholder_secure(v) for k, v in stack_config.items()}, **(overrides or {})}
     return load_settings(merged, stack, frozenset(secret_keys))

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
@@ -23,6 +22,7 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from components.yamlio import load_yaml
 from tests.mocks import ProviderMocks, Registered
 
 SECRET_SIG = rpc._special_secret_sig
@@ -80,9 +80,9 @@ STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (R
 
 def stack_config(stack: str) -> dict[str, Any]:
     """Pulumi.yaml defaults overlaid by stacks/Pulumi.<stack>.yaml, keys fully qualified."""
-    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    project = load_yaml((ROOT / "Pulumi.yaml").read_text())
     config = {f"{PROJECT}:{k}": v["default"] for k, v in project["config"].items() if "default" in v}
-    stack_file = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()) or {}
+    stack_file = load_yaml((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()) or {}
     config.update(stack_file.get("config") or {})
     return config
 

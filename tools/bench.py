@@ -31,7 +31,7 @@ def best_of(code: str, runs: int) -> float:
     return min(times)
 
 
-def measure(stack: str, runs: int = 5) -> tuple[float, float]:
+def measure(stack: str, runs: int = 7) -> tuple[float, float]:
     from components.settings import from_stack_file
 
     target = from_stack_file(stack).target
