@@ -8,7 +8,7 @@ PULUMI_MIN_VERSION := 3.208.0
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 STACK_TARGET = $(shell grep -E '^\s*sib-detection:target:' stacks/Pulumi.$(STACK).yaml | awk '{print $$2}')
 
-.PHONY: up preview test bench preflight-up preflight-preview
+.PHONY: up preview test bench lint-rules validate-rules preflight-up preflight-preview
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
+
+lint-rules: $(BIN)/.installed
+	$(BIN)/python tools/lint_rules.py
+
+FALCO_IMAGE := $(shell grep -A3 '^  falcoImage:' Pulumi.yaml | sed -n 's/^    default: //p')
+validate-rules: lint-rules
+	@scripts/validate-rules.sh $(FALCO_IMAGE) $(sort $(wildcard rules/*.yaml))
 
 bench: $(BIN)/.installed
 	$(BIN)/python tools/bench.py
