@@ -9,13 +9,21 @@ group the target gives Sidekick (GID 0 on Docker, the pod's fsGroup on Kubernete
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components import wiring as w
 from components.artifacts import Artifacts
-from components.pki import Pki
+
+if TYPE_CHECKING:  # pulumi_tls is imported only by stacks with mTLS on
+    from components.pki import Pki
+
+# What Falco needs from the host, whatever the target: mounted read-only under /host (HOST_ROOT).
+HOST_PATHS = ("/proc", "/etc")
+KMOD_HOST_PATHS = ("/dev", "/boot", "/lib/modules", "/usr")
+# Capabilities Falco documents for modern_ebpf without a privileged container.
+LEAST_PRIVILEGED_CAPS = ("BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE")
 
 PUBLIC = 0o444
 FALCO_CONFIG_MODE = 0o644

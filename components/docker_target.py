@@ -7,19 +7,26 @@ falco.yaml, rule or certificate therefore always reaches a fresh container on th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
 import pulumi_docker as docker
 
 from components import wiring as w
 from components.artifacts import Artifacts
-from components.container_files import ContainerFile, falco_files, sidekick_files
-from components.pki import Pki
+from components.container_files import (
+    HOST_PATHS,
+    KMOD_HOST_PATHS,
+    LEAST_PRIVILEGED_CAPS,
+    ContainerFile,
+    falco_files,
+    sidekick_files,
+)
 from components.settings import Settings
 
-# Capabilities Falco documents for modern_ebpf without --privileged.
-LEAST_PRIVILEGED_CAPS = ("BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE")
-HOST_MOUNTS = ("/proc", "/etc")
-KMOD_HOST_MOUNTS = ("/dev", "/boot", "/lib/modules", "/usr")
+if TYPE_CHECKING:  # pulumi_tls is imported only by stacks with mTLS on
+    from components.pki import Pki
+
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 
@@ -37,7 +44,7 @@ def falco_healthcheck(settings: Settings) -> docker.ContainerHealthcheckArgs | N
 
 
 def falco_host_volumes(settings: Settings) -> list[docker.ContainerVolumeArgs]:
-    paths = HOST_MOUNTS + (KMOD_HOST_MOUNTS if settings.driver == "kmod" else ())
+    paths = HOST_PATHS + (KMOD_HOST_PATHS if settings.driver == "kmod" else ())
     volumes = [docker.ContainerVolumeArgs(host_path=p, container_path=f"/host{p}", read_only=True) for p in paths]
     volumes.append(docker.ContainerVolumeArgs(host_path=DOCKER_SOCKET, container_path=f"/host{DOCKER_SOCKET}",
                                               read_only=True))
@@ -86,7 +93,7 @@ class DockerTarget(pulumi.ComponentResource):
             uploads=uploads(sidekick_files(artifacts, pki)),
             healthcheck=docker.ContainerHealthcheckArgs(
                 tests=["CMD", "wget", "-q", "-O", "/dev/null",
-                       f"http://127.0.0.1:{wiring.sidekick_probe_port}/healthz"],
+                       f"http://127.0.0.1:{wiring.sidekick_probe_port}{w.SIDEKICK_HEALTH_PATH}"],
                 interval="30s", timeout="5s", retries=3, start_period="10s"),
             wait=True,
             wait_timeout=120,

@@ -8,7 +8,7 @@ With `renderYamlTo` the provider writes manifests to that directory instead of a
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,8 +16,10 @@ import pulumi_kubernetes as k8s
 from components import manifests as m
 from components import wiring as w
 from components.artifacts import Artifacts
-from components.pki import Pki
 from components.settings import Settings
+
+if TYPE_CHECKING:  # pulumi_tls is imported only by stacks with mTLS on
+    from components.pki import Pki
 
 
 def sha256(*parts: str) -> str:

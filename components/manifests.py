@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import wiring as w
-from components.container_files import FALCO_CONFIG_MODE, GROUP_SECRET, PUBLIC, ROOT_SECRET
+from components.container_files import (
+    FALCO_CONFIG_MODE,
+    GROUP_SECRET,
+    HOST_PATHS,
+    KMOD_HOST_PATHS,
+    LEAST_PRIVILEGED_CAPS,
+    PUBLIC,
+    ROOT_SECRET,
+)
 from components.settings import PROJECT, Settings
 
 FALCO_NAME = "falco"
@@ -21,11 +29,8 @@ FALCO_RULES_MAP = "falco-rules"
 FALCO_TLS_SECRET = "falco-tls"
 SIDEKICK_TLS_SECRET = "falcosidekick-tls"
 SIDEKICK_CONFIG_SECRET = "falcosidekick-config"
-LEAST_PRIVILEGED_CAPS = ("BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE")
 # Container runtime sockets the container plugin reads metadata from, as Falco's Helm chart mounts them.
 RUNTIME_SOCKETS = ("/run/containerd/containerd.sock", "/run/crio/crio.sock", "/var/run/docker.sock")
-HOST_PATHS = ("/proc", "/etc")
-KMOD_HOST_PATHS = ("/dev", "/boot", "/lib/modules", "/usr")
 
 
 @dataclass(frozen=True)
@@ -170,8 +175,8 @@ def sidekick_deployment(settings: Settings, wiring: w.Wiring, sums: Checksums) -
         "args": ["-c", w.SIDEKICK_CONFIG], "ports": ports,
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "privileged": False,
                             "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
-        "livenessProbe": _http_probe("/healthz", probe_port, periodSeconds=10, failureThreshold=3),
-        "readinessProbe": _http_probe("/healthz", probe_port, periodSeconds=10, failureThreshold=3),
+        "livenessProbe": _http_probe(w.SIDEKICK_HEALTH_PATH, probe_port, periodSeconds=10, failureThreshold=3),
+        "readinessProbe": _http_probe(w.SIDEKICK_HEALTH_PATH, probe_port, periodSeconds=10, failureThreshold=3),
         "resources": settings.sidekick_resources.as_dict(),
         "volumeMounts": [{"name": "files", "mountPath": w.SIDEKICK_DIR, "readOnly": True}],
     }

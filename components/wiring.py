@@ -13,7 +13,8 @@ from components.settings import Settings
 
 SIDEKICK_PORT = 2801  # Falcosidekick's listen port (TLS when mTLS is on)
 SIDEKICK_HEALTH_PORT = 2810  # Falcosidekick's plain-HTTP `notlsport`, health and metrics only
-SIDEKICK_HEALTH_PATHS = ("/healthz", "/metrics", "/ping")
+SIDEKICK_HEALTH_PATH = "/healthz"  # what probes and health checks ask
+SIDEKICK_HEALTH_PATHS = (SIDEKICK_HEALTH_PATH, "/metrics", "/ping")  # what the plain port serves
 FALCO_WEBSERVER_PORT = 8765  # Falco's embedded webserver: /healthz and Prometheus /metrics
 FALCO_HEALTH_PATH = "/healthz"
 SIDEKICK_UID = 1234  # the user the Falcosidekick image runs as

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
-
 from google.protobuf import json_format
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
 
 from components.yamlio import load_yaml
 from tests.mocks import ProviderMocks, Registered

@@ -1,7 +1,7 @@
 """The dev stack on Docker: exact container specs, delivered files, and what an edit replaces."""
 
-import sys
 import subprocess
+import sys
 from urllib.parse import urlparse
 
 import pytest
@@ -172,4 +172,10 @@ def test_rotation_replaces_both_with_new_certificates(dev):
 def test_docker_stack_does_not_import_kubernetes():
     code = ("import sys; from tests.harness import run_program; run_program('dev'); "
             "assert 'pulumi_kubernetes' not in sys.modules, 'docker stack imported pulumi_kubernetes'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_a_stack_without_mtls_does_not_import_pulumi_tls():
+    code = ("import sys; from tests.harness import run_program; run_program('dev', {'mtls': False}); "
+            "assert 'pulumi_tls' not in sys.modules, 'mtls: false imported pulumi_tls'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

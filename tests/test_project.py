@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from components.settings import KEYS, project_file
+from components.settings import project_file
 from tests.harness import ROOT, STACKS, run_program
 
 
