@@ -65,7 +65,7 @@ class KubernetesTarget(pulumi.ComponentResource):
         for account, component in ((m.FALCO_NAME, "sensor"), (m.SIDEKICK_NAME, "alerting")):
             sa = m.service_account(settings, account, component)
             k8s.core.v1.ServiceAccount(f"{account}-sa", metadata=sa["metadata"],
-                                       automount_service_account_token=False, opts=in_ns)
+                                       automount_service_account_token=sa["automountServiceAccountToken"], opts=in_ns)
         config_maps = [k8s.core.v1.ConfigMap(cm["metadata"]["name"], metadata=cm["metadata"], data=cm["data"], opts=in_ns)
                        for cm in m.falco_config_maps(settings, artifacts.falco_yaml, artifacts.rules)]
 

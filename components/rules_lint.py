@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -113,18 +113,18 @@ class Parser:
         return node
 
     def or_expr(self) -> Node:
-        children = [self.and_expr()]
-        while self.peek() == "or":
-            self.take()
-            children.append(self.and_expr())
-        return children[0] if len(children) == 1 else Node("or", children)
+        return self.chain("or", self.and_expr)
 
     def and_expr(self) -> Node:
-        children = [self.not_expr()]
-        while self.peek() == "and":
+        return self.chain("and", self.not_expr)
+
+    def chain(self, word: str, operand: Callable[[], Node]) -> Node:
+        """`operand (word operand)*`, one node when there is nothing to join."""
+        children = [operand()]
+        while self.peek() == word:
             self.take()
-            children.append(self.not_expr())
-        return children[0] if len(children) == 1 else Node("and", children)
+            children.append(operand())
+        return children[0] if len(children) == 1 else Node(word, children)
 
     def not_expr(self) -> Node:
         if self.peek() == "not":

@@ -57,12 +57,12 @@ _IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3
 class ConfigError(ValueError):
     """Every problem found in a stack's config, one line each."""
 
+    heading = "invalid config value(s)"
+
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__(
-            f"{len(problems)} invalid config value(s); nothing was deployed:\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+        super().__init__(f"{len(problems)} {self.heading}; nothing was deployed:\n"
+                         + "\n".join(f"  - {p}" for p in problems))
 
 
 class Invalid(ValueError):
@@ -73,7 +73,7 @@ def _quote(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, str) else repr(value)
 
 
-def _did_you_mean(value: str, options: tuple[str, ...] | list[str]) -> str:
+def did_you_mean(value: str, options: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     close = close or [o for o in options if value and value.lower() in o.lower()][:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -82,7 +82,7 @@ def _did_you_mean(value: str, options: tuple[str, ...] | list[str]) -> str:
 def _one_of(options: tuple[str, ...], aliases: Mapping[str, str] | None = None) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str) or (value not in options and value not in (aliases or {})):
-            hint = _did_you_mean(value, options) if isinstance(value, str) else ""
+            hint = did_you_mean(value, options) if isinstance(value, str) else ""
             raise Invalid(f"{_quote(value)} is not valid; valid values: {', '.join(options)}{hint}")
         return (aliases or {}).get(value, value)
     return check
@@ -164,7 +164,7 @@ def _sidekick_outputs(value: Any) -> tuple["SidekickOutput", ...]:
     for name in sorted(value):
         if name not in SIDEKICK_OUTPUT_FIELDS:
             raise Invalid(f"{name!r} is not a supported output; valid values: "
-                          f"{', '.join(SIDEKICK_OUTPUT_FIELDS)}{_did_you_mean(name, tuple(SIDEKICK_OUTPUT_FIELDS))}")
+                          f"{', '.join(SIDEKICK_OUTPUT_FIELDS)}{did_you_mean(name, tuple(SIDEKICK_OUTPUT_FIELDS))}")
         fields = value[name]
         known = SIDEKICK_OUTPUT_FIELDS[name]
         if not isinstance(fields, dict):
@@ -173,7 +173,7 @@ def _sidekick_outputs(value: Any) -> tuple["SidekickOutput", ...]:
         for key in sorted(fields):
             if key not in known:
                 raise Invalid(f"{name}.{key}: unknown field; valid fields: {', '.join(known)}"
-                              f"{_did_you_mean(key, tuple(known))}")
+                              f"{did_you_mean(key, tuple(known))}")
         required = SIDEKICK_OUTPUT_REQUIRED[name]
         if not fields.get(required):
             raise Invalid(f"{name}.{required}: missing; the {name} output needs it")
@@ -196,11 +196,10 @@ class Key:
     default: Any
     description: str
     check: Callable[[Any], Any] | None = None
-    attr: str = ""
 
     @property
     def field(self) -> str:
-        return self.attr or re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
 
 
 KEYS: tuple[Key, ...] = (
@@ -402,7 +401,7 @@ def load_settings(config: Mapping[str, Any], stack: str, secret_keys: frozenset[
             continue
         key = KEYS_BY_NAME.get(name)
         if key is None:
-            problems.append(f"{PROJECT}:{name}: unknown key{_did_you_mean(name, tuple(KEYS_BY_NAME))}; "
+            problems.append(f"{PROJECT}:{name}: unknown key{did_you_mean(name, tuple(KEYS_BY_NAME))}; "
                             f"known keys: {', '.join(sorted(KEYS_BY_NAME))}")
             continue
         values[name] = _parse(key, raw)
@@ -445,19 +444,25 @@ def project_file() -> dict[str, Any]:
     return load_yaml((ROOT / "Pulumi.yaml").read_text())
 
 
-def from_stack_file(stack: str, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Settings of stacks/Pulumi.<stack>.yaml plus Pulumi.yaml defaults, as `pulumi up` would see them.
+def stack_file_config(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """The config `pulumi up` would pass for stacks/Pulumi.<stack>.yaml: Pulumi.yaml defaults overlaid by
+    the stack file, keys fully qualified, and which keys are secret.
 
-    Secure values cannot be decrypted here: they load as a marked placeholder and their keys as secret.
+    Secure values cannot be decrypted here: they load as a marked placeholder.
     """
     from components.yamlio import load_yaml
 
     project_defaults = {f"{PROJECT}:{name}": spec["default"]
                         for name, spec in (project_file().get("config") or {}).items() if "default" in spec}
     stack_config = load_yaml((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()).get("config") or {}
-    secret_keys = {k for k, v in stack_config.items() if _holds_secure(v)}
-    merged = {**project_defaults, **{k: _placeholder_secure(v) for k, v in stack_config.items()}, **(overrides or {})}
-    return load_settings(merged, stack, frozenset(secret_keys))
+    secret_keys = frozenset(k for k, v in stack_config.items() if _holds_secure(v))
+    return {**project_defaults, **{k: _placeholder_secure(v) for k, v in stack_config.items()}}, secret_keys
+
+
+def from_stack_file(stack: str, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings of a stack file, as `pulumi up` would see them (see stack_file_config)."""
+    config, secret_keys = stack_file_config(stack)
+    return load_settings({**config, **(overrides or {})}, stack, secret_keys)
 
 
 SECRET_PLACEHOLDER = "<secret: set in the stack's encrypted config>"

@@ -21,7 +21,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from components.yamlio import load_yaml
+from components.settings import PROJECT, stack_file_config
 from tests.mocks import ProviderMocks, Registered
 
 SECRET_SIG = rpc._special_secret_sig
@@ -73,17 +73,7 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResource(request)
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "sib-detection"
 STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    """Pulumi.yaml defaults overlaid by stacks/Pulumi.<stack>.yaml, keys fully qualified."""
-    project = load_yaml((ROOT / "Pulumi.yaml").read_text())
-    config = {f"{PROJECT}:{k}": v["default"] for k, v in project["config"].items() if "default" in v}
-    stack_file = load_yaml((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()) or {}
-    config.update(stack_file.get("config") or {})
-    return config
 
 
 def cli_form(value: Any) -> str:
@@ -114,13 +104,13 @@ def run_program(stack: str = "dev", overrides: dict[str, Any] | None = None,
                 secret_keys: tuple[str, ...] = (), preview: bool = False,
                 mocks: ProviderMocks | None = None, after: ProgramRun | None = None) -> ProgramRun:
     """Run the program; with `after`, as an update of that earlier run's state."""
-    config = stack_config(stack)
+    config, stack_secrets = stack_file_config(stack)
     config.update({(k if ":" in k else f"{PROJECT}:{k}"): v for k, v in (overrides or {}).items()})
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = mocks or ProviderMocks(previous=after.mocks if after else None)
     pulumi.runtime.set_all_config({k: cli_form(v) for k, v in config.items()},
-                                  [k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys])
+                                  sorted(stack_secrets | {k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys}))
     runtime_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
     runtime_settings.SETTINGS.rpc_manager.clear()
     runtime_settings.SETTINGS.outputs.clear()

@@ -146,6 +146,7 @@ def test_the_program_refuses_to_deploy_broken_rules(tmp_path, monkeypatch):
     with pytest.raises(RulesError) as err:
         run_program("dev", mocks=mocks)
     assert "bad.yaml:3: rule 'Broken': condition: unbalanced parentheses" in str(err.value)
+    assert str(err.value).startswith("1 error(s) in the rules files; nothing was deployed")
     assert mocks.resources == []
 
 

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from components import settings as s
-from tests.harness import ROOT, STACKS, cli_form, run_program, stack_config
+from tests.harness import ROOT, STACKS, cli_form, run_program
 
 
 def test_pulumi_yaml_declares_every_key_with_the_code_defaults():
@@ -42,7 +42,7 @@ def test_stacks_exist_with_their_targets():
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_cli_strings_and_typed_yaml_load_the_same(stack):
-    typed = stack_config(stack)
+    typed, _ = s.stack_file_config(stack)
     as_cli = {k: cli_form(v) for k, v in typed.items()}
     assert s.load_settings(typed, stack) == s.load_settings(as_cli, stack) == s.from_stack_file(stack)
 
