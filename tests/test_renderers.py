@@ -139,6 +139,14 @@ def test_every_sidekick_key_is_one_sidekick_knows(stack, reference):
     assert rendered_keys - known == set()
 
 
+def test_every_sidekick_output_field_we_accept_is_one_sidekick_knows(reference):
+    from components.settings import SIDEKICK_OUTPUT_FIELDS
+
+    known = _example_keys((reference / "falcosidekick-2.34" / "config_example.yaml").read_text())
+    accepted = {f"{output}.{name.lower()}" for output, fields in SIDEKICK_OUTPUT_FIELDS.items() for name in fields}
+    assert accepted - known == set()
+
+
 def test_rendering_is_deterministic():
     settings = from_stack_file("prod")
     wiring = w.wiring_for(settings)
