@@ -1,4 +1,5 @@
-"""Cost of evaluating each stack's program under mocks, against a bare import of the SDKs it needs.
+"""Cost of evaluating each stack's program under mocks, against a bare import of the SDKs it needs
+(every module of the Pulumi and provider SDKs that the run loads).
 
 Each measurement is a fresh interpreter (what `pulumi up` starts); best of N runs. Prints one line
 per stack and exits non-zero when a ratio exceeds the budget.
@@ -6,6 +7,7 @@ per stack and exits non-zero when a ratio exceeds the budget.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -15,11 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BUDGET = 1.5
-SDKS = {"docker": ("pulumi", "pulumi_docker", "pulumi_tls"),
-        "kubernetes": ("pulumi", "pulumi_kubernetes", "pulumi_tls")}
-# What the program's kubernetes target imports of pulumi_kubernetes (the package itself is lazy).
-K8S_MODULES = ("pulumi_kubernetes.core.v1", "pulumi_kubernetes.apps.v1", "pulumi_kubernetes.policy.v1",
-               "pulumi_kubernetes.networking.v1", "pulumi_kubernetes.meta.v1")
 
 
 def best_of(code: str, runs: int) -> float:
@@ -31,12 +28,17 @@ def best_of(code: str, runs: int) -> float:
     return min(times)
 
 
-def measure(stack: str, runs: int = 7) -> tuple[float, float]:
-    from components.settings import from_stack_file
+def sdk_modules(stack: str) -> list[str]:
+    """The SDK modules the stack's program really loads (provider SDKs load their submodules lazily)."""
+    code = (f"import json, sys; from tests.harness import run_program; run_program({stack!r}); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'pulumi' "
+            "or m.startswith('pulumi_'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
 
-    target = from_stack_file(stack).target
-    modules = SDKS[target] + (K8S_MODULES if target == "kubernetes" else ())
-    bare = best_of("import " + ", ".join(modules), runs)
+
+def measure(stack: str, runs: int = 7) -> tuple[float, float]:
+    bare = best_of("import " + ", ".join(sdk_modules(stack)), runs)
     program = best_of(f"from tests.harness import run_program; run_program({stack!r})", runs)
     return bare, program
 
