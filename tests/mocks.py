@@ -142,7 +142,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
 
     With `previous` (the mocks of an earlier run) it behaves like `pulumi up` on that run's state:
     a resource whose inputs and replacement trigger are unchanged keeps its outputs (same keys,
-    same certificates); anything else is created anew.
+    same certificates), unless it is a certificate inside its early-renewal window, which the
+    provider replaces; anything else is created anew.
     """
 
     def __init__(self, now: dt.datetime | None = None, previous: "ProviderMocks | None" = None):
@@ -156,7 +157,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         prior = self._state.get((args.typ, args.name))
-        if prior and prior[0] == inputs and prior[1] == self.triggers.get((args.typ, args.name)):
+        if (prior and prior[0] == inputs and prior[1] == self.triggers.get((args.typ, args.name))
+                and not self._due_for_renewal(prior[0], prior[2])):
             self.resources.append(Registered(args.typ, args.name, inputs, prior[2]))
             return f"{args.name}-id", prior[2]
         outputs = dict(inputs)
@@ -168,6 +170,13 @@ class ProviderMocks(pulumi.runtime.Mocks):
             outputs |= {"image_id": f"sha256:{digest}", "repo_digest": f"{inputs['name'].split(':')[0]}@sha256:{digest}"}
         self.resources.append(Registered(args.typ, args.name, inputs, outputs))
         return f"{args.name}-id", outputs
+
+    def _due_for_renewal(self, inputs: dict[str, Any], outputs: dict[str, Any]) -> bool:
+        """pulumi-tls plans a replacement once a certificate is `early_renewal_hours` from expiry."""
+        if "validityEndTime" not in outputs:
+            return False
+        end = dt.datetime.strptime(outputs["validityEndTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+        return self.now >= end - dt.timedelta(hours=int(inputs.get("earlyRenewalHours") or 0))
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None

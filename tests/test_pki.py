@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from components.settings import from_stack_file
-from components.wiring import wiring_for
-from tests.harness import STACKS, run_program
+from components.wiring import SIDEKICK_TLS, wiring_for
+from tests.harness import STACKS, plain, run_program
 from tests.mocks import ProviderMocks
 from tests.tls_helpers import handshake
 
@@ -168,6 +168,20 @@ def test_rotation_reissues_every_key_and_certificate():
     for name in before:
         assert before[name][1] != after[name][1] == "2027-01", name
     assert {r.name for r in rotated.of_type(LSC)} == {"sidekick-server", "falco-client"}
+
+
+def test_leaves_renew_on_their_own_inside_the_renewal_window():
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    issued = run_program("dev", mocks=ProviderMocks(now=now - dt.timedelta(days=340)))  # 25 days left
+    later = run_program("dev", mocks=ProviderMocks(now=now, previous=issued.mocks))
+    changed = {name for (typ, name), (inputs, _) in pki_inputs(later).items()
+               if pki_inputs(issued)[(typ, name)][0] != inputs}
+    assert {r.name for r in later.of_type(LSC)
+            if r.outputs["certPem"] != issued.one(LSC, r.name).outputs["certPem"]} == {"sidekick-server", "falco-client"}
+    assert later.one(SSC, "ca").outputs == issued.one(SSC, "ca").outputs and not changed
+    sidekick = [c for c in later.of_type("docker:index/container:Container") if c.name == "sidekick"][0]
+    delivered = {u["file"]: u["content"] for u in plain(sidekick.inputs["uploads"])}
+    assert delivered[SIDEKICK_TLS.cert] == later.one(LSC, "sidekick-server").outputs["certPem"]
 
 
 def test_mtls_off_creates_no_pki():
