@@ -295,3 +295,14 @@ def test_outputs(cluster):
     assert run.outputs["namespace"] == "falco"
     assert run.outputs["falcoDaemonSet"] == "falco" and run.outputs["sidekickDeployment"] == "falcosidekick"
     assert run.outputs["sidekickUrl"] == "https://falcosidekick.falco.svc.cluster.local:2801/"
+
+
+def test_kubernetes_stack_does_not_import_docker():
+    import subprocess
+    import sys
+
+    from tests.harness import ROOT
+
+    code = ("import sys; from tests.harness import run_program; run_program('staging'); "
+            "assert 'pulumi_docker' not in sys.modules, 'kubernetes stack imported pulumi_docker'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
