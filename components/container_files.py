@@ -9,15 +9,10 @@ group the target gives Sidekick (GID 0 on Docker, the pod's fsGroup on Kubernete
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-import pulumi
+from typing import Any
 
 from components import wiring as w
 from components.artifacts import Artifacts
-
-if TYPE_CHECKING:  # pulumi_tls is imported only by stacks with mTLS on
-    from components.pki import Pki
 
 # What Falco needs from the host, whatever the target: mounted read-only under /host (HOST_ROOT).
 HOST_PATHS = ("/proc", "/etc")
@@ -32,35 +27,50 @@ GROUP_SECRET = 0o440
 
 
 @dataclass(frozen=True)
+class TlsMaterial:
+    """What the PKI issued: Outputs in a deployment, marked placeholders in an offline render."""
+
+    ca_cert: Any
+    server_cert: Any
+    server_key: Any
+    falco_cert: Any = None  # None when Falco gets no client certificate (httpOutput off)
+    falco_key: Any = None
+
+    @property
+    def falco_client(self) -> bool:
+        return self.falco_cert is not None
+
+
+@dataclass(frozen=True)
 class ContainerFile:
     path: str
     content: Any  # str or pulumi.Output[str]
     mode: int
-    secret: bool = False
+    secret: bool = False  # targets deliver it as a Pulumi secret
 
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[-1]
 
 
-def falco_files(artifacts: Artifacts, pki: Pki | None) -> list[ContainerFile]:
+def falco_files(artifacts: Artifacts, tls: TlsMaterial | None) -> list[ContainerFile]:
     files = [ContainerFile(w.FALCO_CONFIG, artifacts.falco_yaml, FALCO_CONFIG_MODE)]
     files += [ContainerFile(f"{w.FALCO_RULES_DIR}/{name}", text, FALCO_CONFIG_MODE) for name, text in artifacts.rules]
-    if pki is not None and pki.falco_client is not None:
+    if tls is not None and tls.falco_client:
         files += [
-            ContainerFile(w.FALCO_TLS.ca, pki.ca_cert_pem, PUBLIC),
-            ContainerFile(w.FALCO_TLS.cert, pki.falco_client.cert_pem, PUBLIC),
-            ContainerFile(w.FALCO_TLS.key, pki.falco_client.key_pem, ROOT_SECRET, secret=True),
+            ContainerFile(w.FALCO_TLS.ca, tls.ca_cert, PUBLIC),
+            ContainerFile(w.FALCO_TLS.cert, tls.falco_cert, PUBLIC),
+            ContainerFile(w.FALCO_TLS.key, tls.falco_key, ROOT_SECRET, secret=True),
         ]
     return files
 
 
-def sidekick_files(artifacts: Artifacts, pki: Pki | None) -> list[ContainerFile]:
-    files = [ContainerFile(w.SIDEKICK_CONFIG, pulumi.Output.secret(artifacts.sidekick_yaml), GROUP_SECRET, secret=True)]
-    if pki is not None:
+def sidekick_files(artifacts: Artifacts, tls: TlsMaterial | None) -> list[ContainerFile]:
+    files = [ContainerFile(w.SIDEKICK_CONFIG, artifacts.sidekick_yaml, GROUP_SECRET, secret=True)]
+    if tls is not None:
         files += [
-            ContainerFile(w.SIDEKICK_TLS.ca, pki.ca_cert_pem, PUBLIC),
-            ContainerFile(w.SIDEKICK_TLS.cert, pki.server.cert_pem, PUBLIC),
-            ContainerFile(w.SIDEKICK_TLS.key, pki.server.key_pem, GROUP_SECRET, secret=True),
+            ContainerFile(w.SIDEKICK_TLS.ca, tls.ca_cert, PUBLIC),
+            ContainerFile(w.SIDEKICK_TLS.cert, tls.server_cert, PUBLIC),
+            ContainerFile(w.SIDEKICK_TLS.key, tls.server_key, GROUP_SECRET, secret=True),
         ]
     return files

@@ -1,16 +1,19 @@
-"""Kubernetes objects of a stack, as plain dicts: a pure function of settings, wiring and checksums.
+"""Kubernetes objects of a stack, as plain dicts: a pure function of settings, wiring, files and checksums.
 
-Secret *contents* are not here (they are Pulumi Outputs the target adds); only which Secret key
-lands at which path with which mode. Checksum annotations on the pod templates roll a workload
-exactly when a file it reads changes.
+`stack_objects` lists every object in apply order. Secret contents are whatever TlsMaterial and
+Artifacts hold (Outputs in a deployment, placeholders in an offline render); the target marks
+them secret. Checksum annotations on the pod templates roll a workload exactly when a file it
+reads changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from components import wiring as w
+from components.artifacts import Artifacts
 from components.container_files import (
     FALCO_CONFIG_MODE,
     GROUP_SECRET,
@@ -19,6 +22,7 @@ from components.container_files import (
     LEAST_PRIVILEGED_CAPS,
     PUBLIC,
     ROOT_SECRET,
+    TlsMaterial,
 )
 from components.settings import PROJECT, Settings
 
@@ -41,6 +45,21 @@ class Checksums:
     falco_tls: Any
     sidekick_config: Any
     sidekick_tls: Any
+
+
+def sha256(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+NO_FILES = sha256("")  # the checksum of a workload's TLS files when it has none
+
+
+def falco_config_checksum(artifacts: Artifacts) -> str:
+    return sha256(artifacts.falco_yaml, *(text for _, text in artifacts.rules))
 
 
 def labels(name: str, component: str) -> dict[str, str]:
@@ -226,3 +245,43 @@ def sidekick_network_policy(settings: Settings, wiring: w.Wiring) -> dict[str, A
             "metadata": meta(settings, SIDEKICK_NAME, "alerting"),
             "spec": {"podSelector": {"matchLabels": selector(SIDEKICK_NAME)}, "policyTypes": ["Ingress"],
                      "ingress": ingress}}
+
+
+def _secret(settings: Settings, name: str, component: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta(settings, name, component), "type": "Opaque",
+            "stringData": data}
+
+
+def secrets(settings: Settings, artifacts: Artifacts, tls: TlsMaterial | None) -> list[dict[str, Any]]:
+    """Sidekick's config (it can hold output credentials) and each side's TLS files."""
+    found = [_secret(settings, SIDEKICK_CONFIG_SECRET, "alerting", {"config.yaml": artifacts.sidekick_yaml})]
+    if tls is not None and tls.falco_client:
+        found.append(_secret(settings, FALCO_TLS_SECRET, "sensor", {
+            "ca.crt": tls.ca_cert, "client.crt": tls.falco_cert, "client.key": tls.falco_key}))
+    if tls is not None:
+        found.append(_secret(settings, SIDEKICK_TLS_SECRET, "alerting", {
+            "ca.crt": tls.ca_cert, "server.crt": tls.server_cert, "server.key": tls.server_key}))
+    return found
+
+
+def stack_objects(settings: Settings, wiring: w.Wiring, artifacts: Artifacts, tls: TlsMaterial | None,
+                  sums: Checksums) -> list[dict[str, Any]]:
+    """Every object of the stack, in the order `kubectl apply` needs them."""
+    return [
+        namespace(settings),
+        service_account(settings, FALCO_NAME, "sensor"),
+        service_account(settings, SIDEKICK_NAME, "alerting"),
+        *falco_config_maps(settings, artifacts.falco_yaml, artifacts.rules),
+        *secrets(settings, artifacts, tls),
+        falco_daemonset(settings, wiring, sums, with_tls=tls is not None and tls.falco_client),
+        sidekick_deployment(settings, wiring, sums),
+        sidekick_service(settings, wiring),
+        sidekick_pdb(settings),
+        sidekick_network_policy(settings, wiring),
+    ]
+
+
+def resource_name(obj: dict[str, Any]) -> str:
+    """The Pulumi resource name of an object: its own name, made unique where two kinds share one."""
+    kind, name = obj["kind"], obj["metadata"]["name"]
+    return {"Namespace": "namespace", "ServiceAccount": f"{name}-sa"}.get(kind, name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 
+from components.container_files import TlsMaterial
 from components.settings import PROJECT, Settings
 from components.wiring import Wiring
 
@@ -109,6 +110,13 @@ class Pki(pulumi.ComponentResource):
         self.extra_clients = {spec.name.removeprefix("client-"): self._issue(spec, ca, ca_key)
                               for spec in plan.extra_clients}
         self.register_outputs({"ca_cert_pem": self.ca_cert_pem})
+
+    @property
+    def material(self) -> TlsMaterial:
+        """What the targets deliver: the CA, the server pair and Falco's client pair."""
+        client = self.falco_client
+        return TlsMaterial(ca_cert=self.ca_cert_pem, server_cert=self.server.cert_pem, server_key=self.server.key_pem,
+                           falco_cert=client.cert_pem if client else None, falco_key=client.key_pem if client else None)
 
     def _key(self, name: str) -> tls.PrivateKey:
         return tls.PrivateKey(name, algorithm=self._plan.algorithm, ecdsa_curve=self._plan.ecdsa_curve,
