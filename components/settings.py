@@ -10,6 +10,7 @@ reported at once, before any resource exists.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -462,10 +463,16 @@ def stack_file_config(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
 def from_stack_file(stack: str, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Settings of a stack file, as `pulumi up` would see them (see stack_file_config)."""
     config, secret_keys = stack_file_config(stack)
-    return load_settings({**config, **(overrides or {})}, stack, secret_keys)
+    config |= {(k if ":" in k else f"{PROJECT}:{k}"): v for k, v in (overrides or {}).items()}
+    return load_settings(config, stack, secret_keys)
 
 
-SECRET_PLACEHOLDER = "<secret: set in the stack's encrypted config>"
+SECRET_MARK = "<secret: "  # how every placeholder for secret material starts
+
+
+def secret_placeholder(ciphertext: str) -> str:
+    """A stand-in for a secure value: never the value, but it changes whenever the ciphertext does."""
+    return f"{SECRET_MARK}set in the stack's encrypted config, ciphertext {hashlib.sha256(ciphertext.encode()).hexdigest()[:12]}>"
 
 
 def _holds_secure(value: Any) -> bool:
@@ -479,7 +486,7 @@ def _holds_secure(value: Any) -> bool:
 def _placeholder_secure(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER
+            return secret_placeholder(str(value["secure"]))
         return {k: _placeholder_secure(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholder_secure(v) for v in value]

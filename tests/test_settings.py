@@ -145,4 +145,21 @@ def test_stack_file_secure_values_load_as_secret_placeholders(tmp_path, monkeypa
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     monkeypatch.setattr(s, "ROOT", tmp_path)
     settings = s.from_stack_file("t")
-    assert dict(settings.sidekick_outputs[0].fields)["webhookurl"] == s.SECRET_PLACEHOLDER
+    placeholder = dict(settings.sidekick_outputs[0].fields)["webhookurl"]
+    assert placeholder.startswith(s.SECRET_MARK) and "v1:abc" not in placeholder
+    assert "sib-detection:sidekickOutputs" in s.stack_file_config("t")[1]
+    (stacks / "Pulumi.t.yaml").write_text(yaml.safe_dump({"config": {
+        "sib-detection:sidekickOutputs": {"slack": {"webhookurl": {"secure": "v1:abd"}}}}}))
+    assert dict(s.from_stack_file("t").sidekick_outputs[0].fields)["webhookurl"] != placeholder
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_program_and_the_offline_tools_load_equal_settings(stack, monkeypatch):
+    """One code path: pulumi.Config in the program and the stack file in render/diff give the same Settings."""
+    import components.stack
+
+    seen = []
+    build = components.stack.build
+    monkeypatch.setattr(components.stack, "build", lambda settings: seen.append(settings) or build(settings))
+    run_program(stack)
+    assert seen == [s.from_stack_file(stack)]
