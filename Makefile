@@ -8,7 +8,7 @@ PULUMI_MIN_VERSION := 3.208.0
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 STACK_TARGET = $(shell grep -E '^\s*sib-detection:target:' stacks/Pulumi.$(STACK).yaml | awk '{print $$2}')
 
-.PHONY: up preview test bench lint-rules validate-rules preflight-up preflight-preview
+.PHONY: up preview test bench lint-rules validate-rules preflight-up preflight-preview render diff
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ lint-rules: $(BIN)/.installed
 FALCO_IMAGE := $(shell grep -A3 '^  falcoImage:' Pulumi.yaml | sed -n 's/^    default: //p')
 validate-rules: lint-rules
 	@scripts/validate-rules.sh $(FALCO_IMAGE) $(sort $(wildcard rules/*.yaml))
+
+# Offline review, no credentials: what a stack deploys, and what a change does to every stack.
+OUT ?= rendered/$(STACK)
+render: $(BIN)/.installed
+	$(BIN)/python tools/render.py $(STACK) $(OUT)
+
+# BASE: any git ref (HEAD: your uncommitted edits). Every changed stack unless STACK is given.
+BASE ?= HEAD
+diff: $(BIN)/.installed
+	$(BIN)/python tools/diff.py --base $(BASE) $(if $(filter command line environment,$(origin STACK)),--stack $(STACK))
 
 bench: $(BIN)/.installed
 	$(BIN)/python tools/bench.py
