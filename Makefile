@@ -40,6 +40,15 @@ bench: $(BIN)/.installed
 
 stack-select = mkdir -p .pulumi-state && pulumi stack select --create $(STACK) --secrets-provider passphrase
 
+# The policy pack (policy/) runs in its own virtualenv, as PulumiPolicy.yaml says. A stack's reviewed
+# exceptions live in policy/config.<stack>.json (README: Policies).
+POLICY_VENV := policy/venv
+$(POLICY_VENV)/.installed: policy/requirements.txt
+	test -x $(POLICY_VENV)/bin/python || $(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+POLICY_ARGS = --policy-pack policy $(if $(wildcard policy/config.$(STACK).json),--policy-pack-config policy/config.$(STACK).json)
+
 preflight-up:
 	@scripts/preflight.sh $(PULUMI_MIN_VERSION) docker
 
@@ -48,10 +57,10 @@ preflight-preview:
 
 # `make up` is the dev stack, whatever STACK says.
 up: STACK = dev
-up: preflight-up $(BIN)/.installed
+up: preflight-up $(BIN)/.installed $(POLICY_VENV)/.installed
 	$(stack-select)
-	pulumi up --stack dev
+	pulumi up --stack dev $(POLICY_ARGS)
 
-preview: preflight-preview $(BIN)/.installed
+preview: preflight-preview $(BIN)/.installed $(POLICY_VENV)/.installed
 	$(stack-select)
-	pulumi preview --diff --stack $(STACK)
+	pulumi preview --diff --stack $(STACK) $(POLICY_ARGS)

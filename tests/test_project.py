@@ -81,3 +81,10 @@ def test_every_stack_runs_and_exports_its_urls(stack):
     run = run_program(stack)
     assert run.outputs["sidekickUrl"].endswith(":2801/")
     assert "PRIVATE KEY" not in repr({k: v for k, v in run.outputs.items() if k not in run.secret_outputs})
+
+
+def test_preview_and_up_run_the_policy_pack():
+    for target in ("preview STACK=staging", "up"):
+        commands = subprocess.run(["make", "-n", *target.split()], cwd=ROOT, capture_output=True, text=True).stdout
+        [pulumi] = [line for line in commands.splitlines() if line.startswith(("pulumi preview", "pulumi up"))]
+        assert "--policy-pack policy" in pulumi and "--policy-pack-config" not in pulumi
