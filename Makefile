@@ -8,7 +8,7 @@ PULUMI_MIN_VERSION := 3.208.0
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 STACK_TARGET = $(shell grep -E '^\s*sib-detection:target:' stacks/Pulumi.$(STACK).yaml | awk '{print $$2}')
 
-.PHONY: up preview test bench lint-rules validate-rules preflight-up preflight-preview render diff
+.PHONY: up preview test bench lint-rules validate-rules preflight-up preflight-preview render diff deps
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ render: $(BIN)/.installed
 # BASE: any git ref (HEAD: your uncommitted edits). Every changed stack unless STACK is given.
 BASE ?= HEAD
 diff: $(BIN)/.installed
-	$(BIN)/python tools/diff.py --base $(BASE) $(if $(filter command line environment,$(origin STACK)),--stack $(STACK))
+	$(BIN)/python tools/diff.py --base $(BASE) $(if $(filter command line environment,$(origin STACK)),--stack $(STACK)) $(DIFF_ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python tools/bench.py
@@ -47,6 +47,9 @@ $(POLICY_VENV)/.installed: policy/requirements.txt
 	test -x $(POLICY_VENV)/bin/python || $(PYTHON) -m venv $(POLICY_VENV)
 	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
+# What CI installs before running Pulumi: the program's and the policy pack's virtualenvs.
+deps: $(BIN)/.installed $(POLICY_VENV)/.installed
+
 POLICY_ARGS = --policy-pack policy $(if $(wildcard policy/config.$(STACK).json),--policy-pack-config policy/config.$(STACK).json)
 
 preflight-up:

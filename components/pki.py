@@ -1,7 +1,7 @@
 """The stack's mTLS PKI: a CA, the Falcosidekick server certificate and Falco client certificates.
 
-`pki_plan` decides every certificate as plain data (names, SANs, usages, lifetimes); `Pki` turns the
-plan into pulumi-tls resources. Keys live only in Pulumi secrets. `pkiRotation` is the only thing
+`components.pki_plan` decides every certificate as plain data (names, SANs, usages, lifetimes); `Pki`
+turns the plan into pulumi-tls resources. Keys live only in Pulumi secrets. `pkiRotation` is the only thing
 besides the certificates' own contents and lifetimes that re-issues them: it is each PKI resource's
 replacement trigger.
 """
@@ -14,60 +14,7 @@ import pulumi
 import pulumi_tls as tls
 
 from components.container_files import TlsMaterial
-from components.settings import PROJECT, Settings
-from components.wiring import Wiring
-
-CA_USAGES = ("cert_signing", "crl_signing", "digital_signature")
-SERVER_USAGES = ("digital_signature", "key_encipherment", "server_auth")
-CLIENT_USAGES = ("digital_signature", "client_auth")
-
-
-@dataclass(frozen=True)
-class CertSpec:
-    """One leaf certificate the CA issues."""
-
-    name: str
-    common_name: str
-    usages: tuple[str, ...]
-    dns_names: tuple[str, ...] = ()
-    ip_addresses: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PkiPlan:
-    algorithm: str  # pulumi-tls algorithm: ECDSA or RSA
-    ecdsa_curve: str | None
-    rsa_bits: int | None
-    organization: str
-    ca_common_name: str
-    ca_hours: int
-    leaf_hours: int
-    renewal_hours: int
-    rotation: str
-    server: CertSpec
-    falco_client: CertSpec | None
-    extra_clients: tuple[CertSpec, ...]
-
-
-def pki_plan(settings: Settings, wiring: Wiring) -> PkiPlan:
-    ecdsa = settings.pki_algorithm == "ecdsa-p256"
-    prefix = f"{PROJECT}/{settings.stack}"
-    return PkiPlan(
-        algorithm="ECDSA" if ecdsa else "RSA",
-        ecdsa_curve="P256" if ecdsa else None,
-        rsa_bits=None if ecdsa else 4096,
-        organization=PROJECT,
-        ca_common_name=f"{prefix} CA",
-        ca_hours=settings.ca_validity_days * 24,
-        leaf_hours=settings.cert_validity_days * 24,
-        renewal_hours=settings.cert_renewal_days * 24,
-        rotation=settings.pki_rotation,
-        server=CertSpec("sidekick-server", wiring.sidekick_host, SERVER_USAGES,
-                        dns_names=wiring.dns_names, ip_addresses=wiring.ip_addresses),
-        falco_client=CertSpec("falco-client", f"{prefix}/falco", CLIENT_USAGES) if settings.http_output else None,
-        extra_clients=tuple(CertSpec(f"client-{name}", f"{prefix}/sensor/{name}", CLIENT_USAGES)
-                            for name in settings.mtls_extra_clients),
-    )
+from components.pki_plan import CA_USAGES, CertSpec, PkiPlan
 
 
 @dataclass

@@ -23,7 +23,7 @@ from components import manifests as m
 from components.artifacts import Artifacts, render_artifacts
 from components.container_files import ContainerFile, TlsMaterial
 from components.docker_spec import docker_spec
-from components.pki import CertSpec, PkiPlan, pki_plan
+from components.pki_plan import CertSpec, PkiPlan, pki_plan
 from components.settings import SECRET_MARK, Settings
 from components.wiring import wiring_for
 from components.yamlio import to_review_yaml

@@ -22,7 +22,8 @@ def build(settings: Settings) -> dict[str, Any]:
 
     pki = None
     if wiring.mtls:
-        from components.pki import Pki, pki_plan
+        from components.pki import Pki
+        from components.pki_plan import pki_plan
 
         pki = Pki("pki", pki_plan(settings, wiring))
         outputs["caCertPem"] = pki.ca_cert_pem

@@ -70,8 +70,8 @@ def test_make_up_stops_without_a_docker_daemon(tmp_path):
 
 def test_importing_the_components_registers_nothing():
     code = ("import components.settings, components.wiring, components.falco_config, components.sidekick_config, "
-            "components.artifacts, components.manifests, components.pki, components.docker_target, "
-            "components.kubernetes_target, components.stack; import pulumi.runtime.settings as s; "
+            "components.artifacts, components.manifests, components.pki_plan, components.pki, components.docker_target, "
+            "components.kubernetes_target, components.render, components.stack; import pulumi.runtime.settings as s; "
             "assert s.get_root_resource() is None")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

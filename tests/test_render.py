@@ -127,3 +127,11 @@ def test_render_cli_refuses_a_foreign_directory_and_unknown_stacks(tmp_path):
     assert done.returncode != 0 and "not empty" in done.stderr and (tmp_path / "notes.txt").exists()
     done = subprocess.run([*RENDER, "prd", str(tmp_path / "x")], capture_output=True, text=True)
     assert done.returncode == 2 and "stacks: dev, prod, staging" in done.stderr
+
+
+def test_rendering_needs_no_pulumi_sdk():
+    """The offline tools run where no provider SDK is wanted (and stay fast): no pulumi import at all."""
+    code = ("import sys; import components.render as r; from components.settings import from_stack_file as f; "
+            "r.render_stack(f('prod')); r.render_stack(f('dev')); "
+            "assert not [m for m in sys.modules if m.split('.')[0].startswith('pulumi')], 'pulumi imported'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -74,7 +74,10 @@ BAD = [
     ({"jsonOutput": False}, "sib-detection:jsonOutput: false is not valid while httpOutput is true; valid values: "
      "true (Falcosidekick only accepts JSON alerts), or set httpOutput to false"),
     ({"falcoImage": "falcosecurity/falco"}, "sib-detection:falcoImage: 'falcosecurity/falco' is not valid; valid "
-     "values: an image reference with an explicit tag, e.g. falcosecurity/falco:0.44.1"),
+     "values: an image reference with an explicit version tag (not latest), e.g. falcosecurity/falco:0.44.1"),
+    ({"sidekickImage": "falcosecurity/falcosidekick:latest"}, "sib-detection:sidekickImage: "
+     "'falcosecurity/falcosidekick:latest' is not valid; valid values: an image reference with an explicit version "
+     "tag (not latest), e.g. falcosecurity/falcosidekick:2.34.1"),
     ({"sidekickOutputs": {"slak": {"webhookurl": "x"}}}, "sib-detection:sidekickOutputs: 'slak' is not a supported "
      "output; valid values: webhook, slack, loki, alertmanager, elasticsearch (did you mean 'slack'?)"),
     ({"sidekickOutputs": {"loki": {"hostport": "http://l", "minimumpriority": "warn"}}},
