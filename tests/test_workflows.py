@@ -131,7 +131,7 @@ def test_runs_without_credentials_skip_pulumi_with_a_notice(tmp_path, backend, p
 
 def test_the_pulumi_step_writes_a_private_kubeconfig_and_finds_a_stacks_exceptions(tmp_path):
     (tmp_path / "policy").mkdir()
-    (tmp_path / "policy" / "config.prod.json").write_text(json.dumps({"pinned-images": "advisory"}))
+    (tmp_path / "policy" / "config.prod.json").write_text(json.dumps({"pinned-images": {"enforcementLevel": "advisory"}}))
     _, outputs, _ = run_script("pulumi", "prepare", {"STACK": "prod", "KUBECONFIG_CONTENT": "apiVersion: v1"},
                                tmp_path)
     assert outputs == "policy-config=policy/config.prod.json\n"
