@@ -66,12 +66,7 @@ class KubernetesTarget(pulumi.ComponentResource):
         self.daemonset_name, self.deployment_name = m.FALCO_NAME, m.SIDEKICK_NAME
 
         tls = pki.material if pki else None
-        sums = m.Checksums(
-            falco_config=m.falco_config_checksum(artifacts),
-            falco_tls=checksum(tls.ca_cert, tls.falco_cert, tls.falco_key) if tls and tls.falco_client else m.NO_FILES,
-            sidekick_config=checksum(pulumi.Output.secret(artifacts.sidekick_yaml)),
-            sidekick_tls=checksum(tls.ca_cert, tls.server_cert, tls.server_key) if tls else m.NO_FILES,
-        )
+        sums = m.checksums(artifacts, tls, checksum)
         # The namespace first; workloads after the config and Secrets they mount.
         namespace: list[pulumi.Resource] = []
         mounted: list[pulumi.Resource] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from components import wiring as w
 from components.artifacts import Artifacts
@@ -58,8 +58,14 @@ def sha256(*parts: str) -> str:
 NO_FILES = sha256("")  # the checksum of a workload's TLS files when it has none
 
 
-def falco_config_checksum(artifacts: Artifacts) -> str:
-    return sha256(artifacts.falco_yaml, *(text for _, text in artifacts.rules))
+def checksums(artifacts: Artifacts, tls: TlsMaterial | None, digest: Callable[..., Any]) -> Checksums:
+    """Which files roll which workload. `digest` hashes contents that may exist only at deploy time."""
+    return Checksums(
+        falco_config=sha256(artifacts.falco_yaml, *(text for _, text in artifacts.rules)),
+        falco_tls=digest(tls.ca_cert, tls.falco_cert, tls.falco_key) if tls and tls.falco_client else NO_FILES,
+        sidekick_config=digest(artifacts.sidekick_yaml),
+        sidekick_tls=digest(tls.ca_cert, tls.server_cert, tls.server_key) if tls else NO_FILES,
+    )
 
 
 def labels(name: str, component: str) -> dict[str, str]:

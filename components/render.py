@@ -91,13 +91,7 @@ def render_stack(settings: Settings) -> dict[str, str]:
 
 
 def _kubernetes(settings: Settings, wiring: Any, artifacts: Artifacts, tls: TlsMaterial | None) -> dict[str, str]:
-    sums = m.Checksums(
-        falco_config=m.falco_config_checksum(artifacts),
-        falco_tls=checksum(tls.ca_cert, tls.falco_cert, tls.falco_key) if tls and tls.falco_client else m.NO_FILES,
-        sidekick_config=checksum(artifacts.sidekick_yaml),
-        sidekick_tls=checksum(tls.ca_cert, tls.server_cert, tls.server_key) if tls else m.NO_FILES,
-    )
-    objects = m.stack_objects(settings, wiring, artifacts, tls, sums)
+    objects = m.stack_objects(settings, wiring, artifacts, tls, m.checksums(artifacts, tls, checksum))
     return {f"kubernetes/{i:02d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml": to_review_yaml(obj)
             for i, obj in enumerate(objects, start=1)}
 

@@ -450,6 +450,11 @@ def project_file() -> dict[str, Any]:
     return load_yaml((ROOT / "Pulumi.yaml").read_text())
 
 
+def stack_names() -> list[str]:
+    """Every stack that has a file in stacks/."""
+    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+
+
 def stack_file_config(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
     """The config `pulumi up` would pass for stacks/Pulumi.<stack>.yaml: Pulumi.yaml defaults overlaid by
     the stack file, keys fully qualified, and which keys are secret.

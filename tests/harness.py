@@ -21,7 +21,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from components.settings import PROJECT, stack_file_config
+from components.settings import PROJECT, stack_file_config, stack_names
 from tests.mocks import ProviderMocks, Registered
 
 SECRET_SIG = rpc._special_secret_sig
@@ -73,7 +73,7 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResource(request)
 
 ROOT = Path(__file__).resolve().parent.parent
-STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+STACKS = stack_names()
 
 
 def cli_form(value: Any) -> str:

@@ -7,6 +7,7 @@ import sys
 
 from tests.conftest import git
 
+
 def diff(repo, *args):
     done = subprocess.run([sys.executable, str(repo / "tools" / "diff.py"), *args], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

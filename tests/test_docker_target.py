@@ -179,3 +179,14 @@ def test_a_stack_without_mtls_does_not_import_pulumi_tls():
     code = ("import sys; from tests.harness import run_program; run_program('dev', {'mtls': False}); "
             "assert 'pulumi_tls' not in sys.modules, 'mtls: false imported pulumi_tls'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+@pytest.mark.parametrize("overrides", [{}, {"mtls": False}])
+def test_keys_and_the_sidekick_config_are_uploaded_as_secrets(overrides):
+    """The engine keeps a container's uploads secret exactly when one of them is a key or Sidekick's config."""
+    run = run_program("dev", overrides)
+    for container in run.of_type(CONTAINER):
+        files = [u["file"] for u in plain(container.inputs["uploads"])]
+        holds_secret = any(f.endswith(".key") or f == w.SIDEKICK_CONFIG for f in files)
+        assert ("uploads" in run.monitor.registrations[(CONTAINER, container.name)].secret_inputs) == holds_secret
+        assert holds_secret == (container.name == "sidekick" or not overrides)

@@ -144,8 +144,8 @@ def test_the_pulumi_step_writes_a_private_kubeconfig_and_finds_a_stacks_exceptio
 def test_the_review_steps_run_as_written(repo):
     """The diff and stack-selection steps of review.yml, run by bash in a copy of the project."""
     (repo / "venv").symlink_to(ROOT / "venv")
-    (repo / "stacks" / "Pulumi.prod.yaml").write_text((repo / "stacks" / "Pulumi.prod.yaml").read_text()
-                                                      .replace("sib-detection:priority: warning", "sib-detection:priority: error"))
+    prod = repo / "stacks" / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text().replace("sib-detection:priority: warning", "sib-detection:priority: error"))
     git(repo, "commit", "-qam", "tweak")
     base = git(repo, "rev-parse", "HEAD~1").strip()
     review = load(GITHUB / "workflows" / "review.yml")["jobs"]["diff"]["steps"]

@@ -16,12 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.settings import from_stack_file  # noqa: E402
+from components.settings import from_stack_file, stack_names  # noqa: E402
 
 
 def ci_stacks(changed: list[str] | None = None) -> list[str]:
-    names = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
-    return [n for n in names if from_stack_file(n).deploy_from_ci and (changed is None or n in changed)]
+    return [n for n in stack_names() if from_stack_file(n).deploy_from_ci and (changed is None or n in changed)]
 
 
 def main(argv: list[str]) -> int:

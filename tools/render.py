@@ -17,14 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.render import render_stack  # noqa: E402
-from components.settings import ConfigError, from_stack_file  # noqa: E402
+from components.settings import ConfigError, from_stack_file, stack_names  # noqa: E402
 
 MARKER = ".rendered-by-sib-detection"
 USAGE = "usage: render.py STACK OUT | render.py --all OUT"
-
-
-def stacks() -> list[str]:
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
 
 
 def prepare(out: Path) -> None:
@@ -48,9 +44,9 @@ def main(argv: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     target, out = argv[0], Path(argv[1])
-    names = stacks() if target == "--all" else [target]
-    if target != "--all" and target not in stacks():
-        print(f"render: no stack file stacks/Pulumi.{target}.yaml; stacks: {', '.join(stacks())}", file=sys.stderr)
+    names = stack_names() if target == "--all" else [target]
+    if target != "--all" and target not in stack_names():
+        print(f"render: no stack file stacks/Pulumi.{target}.yaml; stacks: {', '.join(stack_names())}", file=sys.stderr)
         return 2
     prepare(out)
     failed = 0
