@@ -91,6 +91,7 @@ def test_pull_requests_test_diff_and_preview_changed_ci_stacks_with_the_policy_p
     assert any(s.get("run") == "make test" for s in jobs["test"]["steps"])
     diff = " ".join(s.get("run", "") for s in jobs["diff"]["steps"])
     assert "make diff BASE=\"$BASE_SHA\"" in diff and "$GITHUB_STEP_SUMMARY" in diff
+    assert jobs["diff"]["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert jobs["preview"]["needs"] == "diff" and "needs.diff.outputs.preview == 'true'" in jobs["preview"]["if"]
     [run] = [s for s in jobs["preview"]["steps"] if s.get("uses") == "$/.github/actions/pulumi"]
     assert run["with"]["command"] == "preview" and run["with"]["backend-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
@@ -157,3 +158,10 @@ def test_the_review_steps_run_as_written(repo):
             assert done.returncode == 0, done.stderr
     assert "**prod**: 3 file(s) changed" in summary.read_text()
     assert (repo / "out").read_text() == 'stacks=["prod"]\n'
+    # A provider upgrade changes no rendered file, yet may preview differently: every CI stack previews.
+    with (repo / "requirements.txt").open("a") as f:
+        f.write("# bump\n")
+    (repo / "out").write_text("")
+    [stacks] = [s for s in review if s.get("id") == "stacks"]
+    subprocess.run(["bash", "-e", "-c", stacks["run"]], cwd=repo, env=env, check=True)
+    assert (repo / "out").read_text() == 'stacks=["prod", "staging"]\n'
