@@ -20,12 +20,12 @@ import re
 from typing import Any
 
 from components import manifests as m
+from components import wiring as w
 from components.artifacts import Artifacts, render_artifacts
 from components.container_files import ContainerFile, TlsMaterial
 from components.docker_spec import docker_spec
 from components.pki_plan import CertSpec, PkiPlan, pki_plan
 from components.settings import SECRET_MARK, Settings
-from components.wiring import wiring_for
 from components.yamlio import to_review_yaml
 
 ISSUED_MARK = "<issued at deploy: "  # a certificate pulumi-tls issues
@@ -73,48 +73,49 @@ def rendered_path(container_path: str) -> str:
 
 def render_stack(settings: Settings) -> dict[str, str]:
     """Every rendered file of the stack: relative path -> text."""
-    wiring = wiring_for(settings)
+    wiring = w.wiring_for(settings)
     artifacts = render_artifacts(settings, wiring)
     plan = pki_plan(settings, wiring) if wiring.mtls else None
     tls = placeholder_material(plan) if plan else None
 
-    files = {"falco/falco.yaml": artifacts.falco_yaml,
-             **{f"falco/rules.d/{name}": text for name, text in artifacts.rules},
-             "falcosidekick/config.yaml": artifacts.sidekick_yaml}
+    files = {rendered_path(w.FALCO_CONFIG): artifacts.falco_yaml,
+             **{rendered_path(f"{w.FALCO_RULES_DIR}/{name}"): text for name, text in artifacts.rules},
+             rendered_path(w.SIDEKICK_CONFIG): artifacts.sidekick_yaml}
+    delivered = set(files)
     if plan:
         files["pki/plan.yaml"] = to_review_yaml(dataclasses.asdict(plan))
     if settings.target == "kubernetes":
         files |= _kubernetes(settings, wiring, artifacts, tls)
     else:
-        files |= _docker(settings, wiring, artifacts, tls)
+        files |= _docker(settings, wiring, artifacts, tls, delivered)
     return files
 
 
-def _kubernetes(settings: Settings, wiring: Any, artifacts: Artifacts, tls: TlsMaterial | None) -> dict[str, str]:
+def _kubernetes(settings: Settings, wiring: w.Wiring, artifacts: Artifacts, tls: TlsMaterial | None) -> dict[str, str]:
     objects = m.stack_objects(settings, wiring, artifacts, tls, m.checksums(artifacts, tls, checksum))
     return {f"kubernetes/{i:02d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml": to_review_yaml(obj)
             for i, obj in enumerate(objects, start=1)}
 
 
-def _upload(file: ContainerFile, artifact_paths: set[str]) -> dict[str, Any]:
+def _upload(file: ContainerFile, delivered: set[str]) -> dict[str, Any]:
+    """A rendered file by reference (path and sha256); anything else, i.e. a placeholder, inline."""
     entry: dict[str, Any] = {"file": file.path, "permissions": f"{file.mode:04o}"}
     source = rendered_path(file.path)
-    if source in artifact_paths:
+    if source in delivered:
         entry |= {"source": source, "sha256": checksum(file.content)}
     else:
         entry["content"] = file.content
     return entry
 
 
-def _docker(settings: Settings, wiring: Any, artifacts: Artifacts, tls: TlsMaterial | None) -> dict[str, str]:
+def _docker(settings: Settings, wiring: w.Wiring, artifacts: Artifacts, tls: TlsMaterial | None,
+            delivered: set[str]) -> dict[str, str]:
     spec = docker_spec(settings, wiring, artifacts, tls)
-    artifact_paths = {"falco/falco.yaml", "falcosidekick/config.yaml",
-                      *(f"falco/rules.d/{name}" for name, _ in artifacts.rules)}
     resources: list[tuple[str, str, dict[str, Any]]] = [("network", "network", spec.network)]
     resources += [("image", name, args) for name, args in spec.images.items()]
     resources += [("volume", name, args) for name, args in spec.volumes.items()]
     for name, args in spec.containers.items():
         resources.append(("container", name, {
             **args, "image": spec.images[args["image"]]["name"],
-            "uploads": [_upload(f, artifact_paths) for f in args["uploads"]]}))
+            "uploads": [_upload(f, delivered) for f in args["uploads"]]}))
     return {f"docker/{i:02d}-{kind}-{name}.yaml": to_review_yaml(args) for i, (kind, name, args) in enumerate(resources, 1)}
