@@ -88,3 +88,14 @@ def test_preview_and_up_run_the_policy_pack():
         commands = subprocess.run(["make", "-n", *target.split()], cwd=ROOT, capture_output=True, text=True).stdout
         [pulumi] = [line for line in commands.splitlines() if line.startswith(("pulumi preview", "pulumi up"))]
         assert "--policy-pack policy" in pulumi and "--policy-pack-config" not in pulumi
+
+
+def test_make_render_and_diff_pass_stack_only_when_given():
+    def command(*args):
+        out = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        return out.strip().splitlines()[-1]
+
+    assert command("render", "STACK=prod", "OUT=/tmp/x").endswith("tools/render.py prod /tmp/x")
+    assert command("render").endswith("tools/render.py dev rendered/dev")
+    assert command("diff", "BASE=main").endswith("tools/diff.py --base main")
+    assert command("diff", "STACK=prod", "BASE=main").endswith("tools/diff.py --base main --stack prod")
