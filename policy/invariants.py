@@ -47,7 +47,7 @@ class Resource:
 
 def stack_of(urn: str) -> str:
     """urn:pulumi:<stack>::<project>::<type>::<name>"""
-    return urn.split(":", 3)[3].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:") if urn.startswith("urn:pulumi:") else ""
 
 
 # --- finding the pieces -----------------------------------------------------------------------------

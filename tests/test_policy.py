@@ -1,5 +1,6 @@
 """The policy pack: every stack's real resources pass, hand-made violations fail, through the real analyzer too."""
 
+import base64
 import copy
 import json
 import runpy
@@ -66,6 +67,11 @@ def test_mtls_off_fails_outside_dev_only():
         "Falco sends alerts to 'http://sib-sidekick:2801/' without mutual TLS in stack 'qa': set sib-detection:mtls true",
         "Falcosidekick accepts alerts without mutual TLS in stack 'qa': set sib-detection:mtls true"}
     assert violations([Resource(r.type, r.name, r.props, "dev-alice") for r in plain_dev]) == []
+    # The same config as base64 `data` (how a Secret reads back from the cluster) is judged the same.
+    secret = one(resources(run_program("prod", {"mtls": False}), "prod"), inv.SECRET, "falcosidekick-config")
+    encoded = {"config.yaml": base64.b64encode(secret.props["stringData"]["config.yaml"].encode()).decode()}
+    as_data = Resource(secret.type, secret.name, {"metadata": secret.props["metadata"], "data": encoded}, "prod")
+    assert inv.mtls_outside_dev(as_data) == inv.mtls_outside_dev(secret) != []
 
 
 @pytest.mark.parametrize("image,pinned", [
@@ -215,3 +221,18 @@ def test_the_analyzer_passes_the_real_program_even_with_preview_unknowns(analyze
         inputs = copy.deepcopy(plain(r.inputs))
         inputs["stringData"] = {k: (v if k == "config.yaml" else UNKNOWN) for k, v in inputs["stringData"].items()}
         assert analyze(servicer, stack, r.typ, r.name, inputs) == []
+
+
+def test_stack_names_come_from_the_urn():
+    assert inv.stack_of("urn:pulumi:dev-alice::sib-detection::docker:index/container:Container::falco") == "dev-alice"
+    assert inv.stack_of("urn:pulumi:prod::sib-detection::sib:detection:Pki$tls:index/privateKey:PrivateKey::ca-key") \
+        == "prod"
+
+
+def test_the_analyzer_allows_plain_http_in_dev_only(analyzer):
+    _, servicer = analyzer
+    for stack, allowed in (("dev", True), ("staging", False)):
+        run = run_program("dev", {"mtls": False})
+        found = [d for r in run.resources for d in analyze(servicer, stack, r.typ, r.name, r.inputs)]
+        assert (found == []) is allowed, found
+        assert allowed or {policy for policy, _, _ in found} == {"mtls-outside-dev"}
