@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import git
+from tests.conftest import ROOT, git
 
 
 def diff(repo, *args):
@@ -83,3 +83,28 @@ def test_a_stack_that_no_longer_renders_fails_the_diff(repo):
     done = subprocess.run([sys.executable, str(repo / "tools" / "diff.py"), "--base", "HEAD"], capture_output=True,
                           text=True)
     assert done.returncode != 0 and "the working tree does not render" in done.stderr and "sib_contaner" in done.stderr
+
+
+def test_a_base_from_before_make_render_counts_as_empty(repo):
+    render = (repo / "tools" / "render.py").read_text()
+    git(repo, "rm", "-q", "tools/render.py")
+    git(repo, "commit", "-qm", "before render existed")
+    (repo / "tools" / "render.py").write_text(render)
+    done = subprocess.run([sys.executable, str(repo / "tools" / "diff.py"), "--base", "HEAD", "--stack", "prod"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "predates `make render`" in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("prod: stack added, ")
+
+
+def test_the_job_summary_stays_under_githubs_limit(monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("diff_tool", ROOT / "tools" / "diff.py")
+    tool = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "diff_tool", tool)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(tool, "SUMMARY_LIMIT", 1000)
+    changes = [tool.StackChange(name, "changed", diffs=["+" + "x" * 799 + "\n"]) for name in ("a", "b", "c")]
+    report = tool.markdown("main", changes, [])
+    assert report.count("diff truncated") == 2 and len(report) < 3000
+    assert all(f"- **{name}**: 1 file(s) changed" in report for name in "abc")
