@@ -4,10 +4,14 @@ import base64
 import copy
 import json
 import runpy
+import subprocess
+import sys
 
+import grpc
 import pytest
 import yaml
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from policy import invariants as inv
 from policy.invariants import Resource
@@ -180,8 +184,6 @@ def monkeypatch_module():
 
 
 def analyze(servicer, stack, typ, name, inputs):
-    from pulumi.runtime.proto import analyzer_pb2
-
     properties = json_format.ParseDict(json.loads(json.dumps(inputs)), struct_pb2.Struct())
     request = analyzer_pb2.AnalyzeRequest(type=typ, name=name, properties=properties,
                                           urn=f"urn:pulumi:{stack}::sib-detection::{typ}::{name}")
@@ -236,3 +238,38 @@ def test_the_analyzer_allows_plain_http_in_dev_only(analyzer):
         found = [d for r in run.resources for d in analyze(servicer, stack, r.typ, r.name, r.inputs)]
         assert (found == []) is allowed, found
         assert allowed or {policy for policy, _, _ in found} == {"mtls-outside-dev"}
+
+
+@pytest.fixture(scope="module")
+def pack_process():
+    """The pack started the way the Pulumi CLI's Python host starts it: its directory run as a program."""
+    process = subprocess.Popen([sys.executable, "-u", str(ROOT / "policy")], stdout=subprocess.PIPE, text=True,
+                               cwd=ROOT / "policy")
+    try:
+        yield f"127.0.0.1:{int(process.stdout.readline())}"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_pack_serves_over_grpc_and_honours_a_reviewed_exception(pack_process):
+    with grpc.insecure_channel(pack_process) as channel:
+        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=10)
+        assert info.name == "sib-detection-security"
+        assert {p.name: p.enforcementLevel for p in info.policies} == {
+            i.name: analyzer_pb2.MANDATORY for i in inv.INVARIANTS}
+
+        image = run_program("dev").one(inv.DOCKER_IMAGE, "falco-image")
+        latest = {**image.inputs, "name": "falcosecurity/falco:latest"}
+        request = analyzer_pb2.AnalyzeRequest(
+            type=image.typ, name=image.name, urn=f"urn:pulumi:dev::sib-detection::{image.typ}::{image.name}",
+            properties=json_format.ParseDict(latest, struct_pb2.Struct()))
+        [diagnostic] = stub.Analyze(request, timeout=10).diagnostics
+        assert (diagnostic.policyName, diagnostic.enforcementLevel) == ("pinned-images", analyzer_pb2.MANDATORY)
+
+        # policy/config.<stack>.json {"pinned-images": {"enforcementLevel": "advisory"}}, as the CLI passes it.
+        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+            "pinned-images": analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.ADVISORY)}), timeout=10)
+        [diagnostic] = stub.Analyze(request, timeout=10).diagnostics
+        assert diagnostic.enforcementLevel == analyzer_pb2.ADVISORY
