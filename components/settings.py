@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -118,8 +118,9 @@ def _optional_path(value: Any) -> str:
 
 
 def _bind_address(value: Any) -> str:
-    if not isinstance(value, str) or not _IPV4.match(value):
-        raise Invalid(f"{_quote(value)} is not valid; valid values: an IPv4 address such as 127.0.0.1")
+    if not isinstance(value, str) or not _IPV4.match(value) or value == "0.0.0.0":
+        raise Invalid(f"{_quote(value)} is not valid; valid values: one IPv4 address of the host such as 127.0.0.1 "
+                      "(0.0.0.0 would publish Falcosidekick on every address)")
     return value
 
 
@@ -252,7 +253,7 @@ KEYS: tuple[Key, ...] = (
     Key("dockerNetwork", "string", "sib-network", "Docker: name of the bridge network both containers join.",
         _pattern(_DOCKER_NAME, "letters, digits, '_', '.', '-'")),
     Key("dockerBindAddress", "string", "127.0.0.1",
-        "Docker: host address the Sidekick and Falco health ports are published on (loopback by default).",
+        "Docker: the one host address the Sidekick and Falco health ports are published on (loopback by default; never 0.0.0.0).",
         _bind_address),
     Key("leastPrivileged", "boolean", False,
         "Run Falco with only the capabilities modern_ebpf needs instead of privileged (modern_ebpf only)."),
@@ -355,7 +356,6 @@ class Settings:
     disabled_rules: tuple[str, ...]
     disabled_tags: tuple[str, ...]
     deploy_from_ci: bool
-    secret_keys: frozenset[str] = field(default_factory=frozenset)
 
 
 def _parse(key: Key, value: Any) -> Any:
@@ -430,7 +430,7 @@ def load_settings(config: Mapping[str, Any], stack: str, secret_keys: frozenset[
             "secret config, e.g. pulumi config set --secret --path 'sidekickOutputs." + leaked[0] + "' <value>")
     if problems:
         raise ConfigError(problems)
-    return Settings(stack=stack, secret_keys=frozenset(secrets), **checked)
+    return Settings(stack=stack, **checked)
 
 
 def from_pulumi_config() -> Settings:

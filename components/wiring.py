@@ -84,8 +84,9 @@ def wiring_for(settings: Settings) -> Wiring:
     if settings.target == "docker":
         _, sidekick = docker_names(settings)
         bind = settings.docker_bind_address
-        operator = "localhost" if bind in ("127.0.0.1", "0.0.0.0") else bind
-        ips = ("127.0.0.1",) + ((bind,) if bind not in ("127.0.0.1", "0.0.0.0") else ())
+        loopback = bind == "127.0.0.1"
+        operator = "localhost" if loopback else bind
+        ips = ("127.0.0.1",) if loopback else ("127.0.0.1", bind)
         return Wiring(mtls=settings.mtls, sidekick_host=sidekick, dns_names=(sidekick, "localhost"),
                       ip_addresses=ips, operator_host=operator)
     name, ns = K8S_SIDEKICK_SERVICE, settings.namespace

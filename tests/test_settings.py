@@ -98,7 +98,9 @@ BAD = [
     ({"leastPrivileged": True, "driver": "kmod"}, "sib-detection:leastPrivileged: true is not valid with driver "
      "'kmod'; valid values: false, or driver modern_ebpf (loading a kernel module needs a privileged container)"),
     ({"dockerBindAddress": "localhost"}, "sib-detection:dockerBindAddress: 'localhost' is not valid; valid values: "
-     "an IPv4 address such as 127.0.0.1"),
+     "one IPv4 address of the host such as 127.0.0.1 (0.0.0.0 would publish Falcosidekick on every address)"),
+    ({"dockerBindAddress": "0.0.0.0"}, "sib-detection:dockerBindAddress: '0.0.0.0' is not valid; valid values: "
+     "one IPv4 address of the host such as 127.0.0.1 (0.0.0.0 would publish Falcosidekick on every address)"),
     ({"falcoResources": {"limits": {"cpu": "lots"}}}, "sib-detection:falcoResources: limits.cpu: 'lots' is not "
      "valid; valid values: a Kubernetes quantity such as 100m or 512Mi"),
     ({"pkiAlgorithm": "rsa-2048"}, "sib-detection:pkiAlgorithm: 'rsa-2048' is not valid; valid values: ecdsa-p256, "
