@@ -17,6 +17,7 @@ from components.artifacts import Artifacts
 # What Falco needs from the host, whatever the target: mounted read-only under /host (HOST_ROOT).
 HOST_PATHS = ("/proc", "/etc")
 KMOD_HOST_PATHS = ("/dev", "/boot", "/lib/modules", "/usr")
+DOCKER_SOCKET = "/var/run/docker.sock"  # container metadata on a Docker host
 # Capabilities Falco documents for modern_ebpf without a privileged container.
 LEAST_PRIVILEGED_CAPS = ("BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE")
 

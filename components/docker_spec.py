@@ -13,6 +13,7 @@ from typing import Any
 from components import wiring as w
 from components.artifacts import Artifacts
 from components.container_files import (
+    DOCKER_SOCKET,
     HOST_PATHS,
     KMOD_HOST_PATHS,
     LEAST_PRIVILEGED_CAPS,
@@ -22,7 +23,6 @@ from components.container_files import (
 )
 from components.settings import Settings
 
-DOCKER_SOCKET = "/var/run/docker.sock"
 FALCO_IMAGE, SIDEKICK_IMAGE = "falco-image", "sidekick-image"
 
 
@@ -34,12 +34,15 @@ class DockerSpec:
     containers: dict[str, dict[str, Any]]  # resource name -> Container args, in start order
 
 
+def _healthcheck(command: list[str], start_period: str) -> dict[str, Any]:
+    return {"tests": ["CMD", *command], "interval": "30s", "timeout": "5s", "retries": 3, "start_period": start_period}
+
+
 def falco_healthcheck(settings: Settings) -> dict[str, Any] | None:
     """The default Falco image is distroless (no shell, no curl): only `-debian` tags can probe themselves."""
     if not settings.falco_image.rsplit(":", 1)[-1].endswith("-debian"):
         return None
-    return {"tests": ["CMD", "curl", "-fsS", f"http://127.0.0.1:{w.FALCO_WEBSERVER_PORT}{w.FALCO_HEALTH_PATH}"],
-            "interval": "30s", "timeout": "5s", "retries": 3, "start_period": "60s"}
+    return _healthcheck(["curl", "-fsS", f"http://127.0.0.1:{w.FALCO_WEBSERVER_PORT}{w.FALCO_HEALTH_PATH}"], "60s")
 
 
 def falco_host_volumes(settings: Settings) -> list[dict[str, Any]]:
@@ -72,9 +75,8 @@ def docker_spec(settings: Settings, wiring: w.Wiring, artifacts: Artifacts, tls:
         # Sidekick's root filesystem is read-only and Docker refuses uploads into one: its files go to a volume.
         "volumes": [{"volume_name": files_volume, "container_path": w.SIDEKICK_DIR}],
         "uploads": sidekick_files(artifacts, tls),
-        "healthcheck": {"tests": ["CMD", "wget", "-q", "-O", "/dev/null",
-                                  f"http://127.0.0.1:{wiring.sidekick_probe_port}{w.SIDEKICK_HEALTH_PATH}"],
-                        "interval": "30s", "timeout": "5s", "retries": 3, "start_period": "10s"},
+        "healthcheck": _healthcheck(["wget", "-q", "-O", "/dev/null",
+                                     f"http://127.0.0.1:{wiring.sidekick_probe_port}{w.SIDEKICK_HEALTH_PATH}"], "10s"),
         "wait": True,
         "wait_timeout": 120,
     }

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from components import wiring as w
 from components.artifacts import Artifacts
 from components.container_files import (
+    DOCKER_SOCKET,
     FALCO_CONFIG_MODE,
     GROUP_SECRET,
     HOST_PATHS,
@@ -34,7 +35,7 @@ FALCO_TLS_SECRET = "falco-tls"
 SIDEKICK_TLS_SECRET = "falcosidekick-tls"
 SIDEKICK_CONFIG_SECRET = "falcosidekick-config"
 # Container runtime sockets the container plugin reads metadata from, as Falco's Helm chart mounts them.
-RUNTIME_SOCKETS = ("/run/containerd/containerd.sock", "/run/crio/crio.sock", "/var/run/docker.sock")
+RUNTIME_SOCKETS = ("/run/containerd/containerd.sock", "/run/crio/crio.sock", DOCKER_SOCKET)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def falco_daemonset(settings: Settings, wiring: w.Wiring, sums: Checksums, with_
            {"name": "FALCO_K8S_NODE_NAME", **node_name}]
     web = w.FALCO_WEBSERVER_PORT
     container = {
-        "name": "falco", "image": settings.falco_image, "imagePullPolicy": "IfNotPresent",
+        "name": FALCO_NAME, "image": settings.falco_image, "imagePullPolicy": "IfNotPresent",
         "securityContext": security, "env": env,
         "ports": [{"name": "web", "containerPort": web, "protocol": "TCP"}],
         "startupProbe": _http_probe(w.FALCO_HEALTH_PATH, web, periodSeconds=10, failureThreshold=30),
@@ -196,7 +197,7 @@ def sidekick_deployment(settings: Settings, wiring: w.Wiring, sums: Checksums) -
     probe_port = wiring.sidekick_probe_port
     uid = w.SIDEKICK_UID
     container = {
-        "name": "falcosidekick", "image": settings.sidekick_image, "imagePullPolicy": "IfNotPresent",
+        "name": SIDEKICK_NAME, "image": settings.sidekick_image, "imagePullPolicy": "IfNotPresent",
         "args": ["-c", w.SIDEKICK_CONFIG], "ports": ports,
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "privileged": False,
                             "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},

@@ -28,6 +28,7 @@ from components.pki_plan import CertSpec, PkiPlan, pki_plan
 from components.settings import SECRET_MARK, Settings
 from components.yamlio import to_review_yaml
 
+RENDER_MARKER = ".rendered-by-sib-detection"  # the file that marks a directory as make render's output
 ISSUED_MARK = "<issued at deploy: "  # a certificate pulumi-tls issues
 COMPUTED_MARK = "<computed at deploy: "  # a checksum over contents that exist only at deploy
 PLACEHOLDER = re.compile("|".join(re.escape(mark) for mark in (SECRET_MARK, ISSUED_MARK, COMPUTED_MARK)))

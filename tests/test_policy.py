@@ -84,7 +84,6 @@ def test_mtls_off_fails_outside_dev_only():
 def test_images_must_name_a_version(dev, prod, image, pinned):
     remote = changed(one(dev, inv.DOCKER_IMAGE, "falco-image"), name=image)
     deployment = one(prod, "kubernetes:apps/v1:Deployment", "falcosidekick")
-    deployment.props["spec"]["template"]["spec"]["containers"][0]["image"]  # exists
     pod = copy.deepcopy(dict(deployment.props))
     pod["spec"]["template"]["spec"]["containers"][0]["image"] = image
     for r in (remote, Resource(deployment.type, deployment.name, pod, "prod")):

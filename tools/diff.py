@@ -22,11 +22,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from components.render import RENDER_MARKER as MARKER  # noqa: E402
+from components.yamlio import load_yaml  # noqa: E402
+
 RENDER = Path("tools") / "render.py"
-MARKER = ".rendered-by-sib-detection"
 SUMMARY_LIMIT = 900_000  # GitHub job summaries hold at most 1 MiB
 
 
@@ -81,7 +83,7 @@ def stacks_in(render: Path) -> dict[str, dict[str, str]]:
 
 def workload_changes(old: dict[str, str], new: dict[str, str], path: str) -> str | None:
     """What applying a changed file does to a running workload, if anything."""
-    before, after = (yaml.safe_load(tree[path]) if path in tree else None for tree in (old, new))
+    before, after = (load_yaml(tree[path]) if path in tree else None for tree in (old, new))
     doc = after or before
     if path.startswith("kubernetes/") and doc.get("kind") in ("DaemonSet", "Deployment"):
         what = f"{doc['kind']}/{doc['metadata']['name']}"

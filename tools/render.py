@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from components.render import RENDER_MARKER as MARKER  # noqa: E402
 from components.render import render_stack  # noqa: E402
 from components.settings import ConfigError, from_stack_file, stack_names  # noqa: E402
 
-MARKER = ".rendered-by-sib-detection"
 USAGE = "usage: render.py STACK OUT | render.py --all OUT"
 
 
